@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from portone_provider.client.base import DEFAULT_BASE_URL, DEFAULT_TIMEOUT, BaseClient
+from portone_provider.client.cancel import CancelMixin
+from portone_provider.client.cvs import CvsMixin
 from portone_provider.client.payments import PageInfo, PaymentLookup, PaymentsMixin
 from portone_provider.client.retry import RetryPolicy
 
@@ -16,7 +18,7 @@ __all__ = [
 ]
 
 
-class PortOneClient(PaymentsMixin, BaseClient):
+class PortOneClient(PaymentsMixin, CancelMixin, CvsMixin, BaseClient):
     """Client for the PortOne REST API V1.
 
     Every call returns the ``response`` member of PortOne's ``{code, message, response}``

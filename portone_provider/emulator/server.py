@@ -22,6 +22,8 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from .api import register_api_routes
+from .api_cancel import register_cancel_routes
+from .api_cvs import register_cvs_routes
 from .clock import EmulatorClock
 from .control import CONTROL_PREFIX, register_control_routes
 from .dataset import generate_bulk_paid, generate_demo_payments, load_payments
@@ -115,9 +117,11 @@ class EmulatorServer:
         self.faults = FaultRegistry(fault_seed)
         self.stats = EmulatorStats()
         self.api_router = Router()
-        register_api_routes(self.api_router)
         self.control_router = Router()
+        register_api_routes(self.api_router)
         register_control_routes(self.control_router)
+        register_cancel_routes(self.api_router, self.control_router)
+        register_cvs_routes(self.api_router, self.control_router)
 
         self.store.load(self._initial_payments())
 
