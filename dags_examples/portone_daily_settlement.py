@@ -2,8 +2,9 @@
 
 Runs every day at 01:00 Korean time (Asia/Seoul) and exports the previous Korean
 calendar day, 00:00:00 to 24:00:00 KST, to a JSON Lines file: every payment paid or
-refunded that day, one per line. The ``summarize`` task logs counts and KRW totals
-per pay method and PG provider, with sales and refunds apart and netted.
+refunded that day, one per line. The export task logs counts and KRW totals per pay
+method and PG provider, with sales and refunds apart and netted; ``summarize`` keeps
+the figures a downstream report needs.
 
 The run at 01:00 on 2026-11-02 exports 2026-11-01. Run it against the local emulator:
 
@@ -71,20 +72,9 @@ with DAG(
 
     @task
     def summarize(summary: dict) -> dict:
-        """Log the settlement as a table, one line per pay method and PG provider."""
-        lines = [
-            f"PortOne settlement {summary['since']} .. {summary['until']}",
-            f"file: {summary['path']} ({summary['rows']} payments)",
-            f"sales {summary['sales_count']} {summary['sales']}, refunds {summary['refunds_count']} "
-            f"{summary['refunds']}, net {summary['net']}",
-        ]
-        for group in ("by_pay_method", "by_pg_provider"):
-            for name, tally in summary[group].items():
-                lines.append(
-                    f"  {group[3:]:<11} {name:<14} sales {tally['sales_count']:>5} {tally['sales']} "
-                    f"refunds {tally['refunds_count']:>4} {tally['refunds']} net {tally['net']}"
-                )
-        log.info("\n".join(lines))
-        return summary
+        """Keep the figures a report or a ledger import needs, and log them."""
+        figures = {key: summary[key] for key in ("since", "until", "path", "rows", "sales", "refunds", "net")}
+        log.info("Settlement %s .. %s: net %s", figures["since"], figures["until"], figures["net"])
+        return figures
 
     summarize(export.output)

@@ -174,6 +174,29 @@ def export_payments(
     return result
 
 
+def format_summary(summary: dict[str, Any]) -> str:
+    """Render an export summary as a small text table, one line per pay method and PG provider."""
+    lines = [
+        f"PortOne payments {summary['since']} .. {summary['until']}: {summary['rows']} rows in {summary['path']}",
+        f"  total        sales {summary['sales_count']:>6} {_totals(summary['sales'])}; "
+        f"refunds {summary['refunds_count']:>5} {_totals(summary['refunds'])}; net {_totals(summary['net'])}",
+    ]
+    for title, group in (("pay method", "by_pay_method"), ("PG provider", "by_pg_provider")):
+        lines.append(f"  by {title}:")
+        for name, tally in summary[group].items():
+            lines.append(
+                f"    {name:<14} sales {tally['sales_count']:>6} {_totals(tally['sales'])}; "
+                f"refunds {tally['refunds_count']:>5} {_totals(tally['refunds'])}; net {_totals(tally['net'])}"
+            )
+    return "\n".join(lines)
+
+
+def _totals(amounts: dict[str, Any]) -> str:
+    if not amounts:
+        return "0"
+    return ", ".join(f"{currency} {amount}" for currency, amount in amounts.items())
+
+
 def _list_window(
     status: str, since: datetime, until: datetime, lookback: timedelta, now: datetime
 ) -> tuple[datetime, datetime]:

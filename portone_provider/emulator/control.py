@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .oracle import expected_settlement
 from .routing import ApiError, Request, Response, Router, json_response
 
 CONTROL_PREFIX = "/_emulator"
@@ -28,6 +29,7 @@ def register_control_routes(router: Router) -> None:
     router.add("GET", f"{p}/faults", list_faults)
     router.add("POST", f"{p}/faults", add_faults)
     router.add("DELETE", f"{p}/faults", clear_faults)
+    router.add("GET", f"{p}/settlement", get_expected_settlement)
 
 
 def get_health(request: Request) -> Response:
@@ -140,6 +142,18 @@ def add_faults(request: Request) -> Response:
 def clear_faults(request: Request) -> Response:
     request.emulator.faults.clear()
     return json_response({"ok": True})
+
+
+def get_expected_settlement(request: Request) -> Response:
+    """Return the expected settlement of ``?since=&until=`` (UNIX seconds, half-open) from the store."""
+    bounds = []
+    for name in ("since", "until"):
+        value = request.query_value(name)
+        try:
+            bounds.append(int(value))
+        except (TypeError, ValueError):
+            raise ApiError(400, f"query parameter {name} must be UNIX seconds, got {value!r}") from None
+    return json_response(expected_settlement(request.emulator.store.all(), bounds[0], bounds[1]))
 
 
 def _clock_state(request: Request) -> dict[str, Any]:

@@ -11,7 +11,7 @@ from airflow.sdk import BaseOperator
 
 from portone_provider.client.validation import require_aware, require_choice, require_page_size
 from portone_provider.exceptions import PortOneValidationError
-from portone_provider.export import FILE_FORMATS, check_lookback, check_statuses, export_payments
+from portone_provider.export import FILE_FORMATS, check_lookback, check_statuses, export_payments, format_summary
 from portone_provider.hooks.portone import PortOneHook
 
 if TYPE_CHECKING:
@@ -111,7 +111,7 @@ class PortOneExportPaymentsOperator(BaseOperator):
             page_size=self.page_size,
             log_every_pages=self.log_every_pages,
         )
-        self.log.info("Settlement summary: %s", summary)
+        self.log.info("Settlement summary\n%s", format_summary(summary))
         return summary
 
 
