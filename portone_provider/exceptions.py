@@ -40,7 +40,7 @@ class PortOneTimeoutError(PortOneTransportError):
 
 
 class PortOneApiError(PortOneError):
-    """PortOne answered with an error: an HTTP error status or a non-zero ``code``.
+    """PortOne returned an error: an HTTP error status or a non-zero ``code``.
 
     :ivar http_status: HTTP status code of the response.
     :ivar code: PortOne's ``code`` from the response envelope, or ``None`` if absent.

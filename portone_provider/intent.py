@@ -6,8 +6,8 @@ task instance and survives retries, so the next try reads the intent back and ch
 PortOne's state instead of sending the request again.
 
 Where the context has no ``task_state_store`` (Airflow before 3.3, or ``execute``
-called by hand), the intent is kept for this try only and a warning says that
-protection across retries then rests on PortOne look-ups alone.
+called by hand), the intent is kept for this try only, and a warning explains that
+protection across retries then depends on PortOne look-ups alone.
 """
 
 from __future__ import annotations

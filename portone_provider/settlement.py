@@ -2,7 +2,7 @@
 
 A sale counts in the window that contains the payment's ``paid_at``. A refund counts
 in the window that contains its own ``cancel_history`` entry, whatever the payment's
-status is now, so a payment paid on one day and refunded on the next shows a sale on
+status is now. So a payment paid on one day and refunded on the next shows a sale on
 the first day and a refund on the second, and a re-run of an old day gives the same
 totals as the first run.
 

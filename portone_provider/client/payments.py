@@ -85,7 +85,7 @@ class PaymentsMixin:
     def lookup_payments(self, imp_uids: Iterable[str] = (), merchant_uids: Iterable[str] = ()) -> PaymentLookup:
         """Look up many payments and report the ids PortOne does not know.
 
-        PortOne answers HTTP 207 when only some ids are found and 404 when none are, so
+        PortOne returns HTTP 207 when only some ids are found and 404 when none are, so
         both count as partial results here, not as errors.
         """
         imp_list = _unique(require_ids("imp_uids", imp_uids))

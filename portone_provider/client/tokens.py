@@ -73,7 +73,7 @@ class TokenCache:
         """Drop the cached token if it is the one PortOne just rejected.
 
         A token already replaced by another thread is left alone, so a burst of 401
-        answers for one stale token leads to one getToken call, not one per thread.
+        responses for one stale token leads to one getToken call, not one per thread.
         """
         with self._lock:
             if self._token is not None and self._token.value == rejected:
@@ -109,6 +109,6 @@ def _lifetime_seconds(body: dict) -> float:
         return max(float(expired_at) - float(server_now), 0.0)
 
     # NOTE: PortOne documents both fields as always present. Without them the token is
-    # treated as valid for one minute, so a malformed answer costs calls, not 401s.
+    # treated as valid for one minute, so a malformed response costs calls, not 401s.
     log.warning("PortOne getToken returned no expired_at/now; assuming a 60 s lifetime")
     return 60.0

@@ -1,8 +1,8 @@
 """Input checks that run before any HTTP request.
 
 Each check raises :class:`~portone_provider.exceptions.PortOneValidationError` (a
-``ValueError``) whose message names the argument, shows the rejected value and says
-how to fix it.
+``ValueError``) whose message names the argument, shows the rejected value and
+explains how to fix it.
 """
 
 from __future__ import annotations

@@ -16,7 +16,7 @@ from datetime import datetime
 from portone_provider.client.validation import require_aware
 from portone_provider.exceptions import PortOneValidationError
 
-#: Longest span of one list query, in seconds: ``to - from`` may not exceed 90 days.
+#: Maximum span of one list query, in seconds: ``to - from`` may not exceed 90 days.
 MAX_QUERY_SPAN = 90 * 86400
 
 

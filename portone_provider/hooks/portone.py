@@ -22,7 +22,7 @@ CONNECTION_EXTRAS = ("tier_code", "timeout")
 class PortOneHook(BaseHook):
     """Interact with PortOne's REST API V1 through an Airflow Connection.
 
-    The Connection holds the API key as its login, the API secret as its password and,
+    The Connection contains the API key as its login, the API secret as its password and,
     optionally, the base URL as its host (default ``https://api.iamport.kr``). Extras:
     ``tier_code`` (sub-merchant tier, sent as the ``Tier`` header) and ``timeout``
     (seconds per request, default 30).
