@@ -32,6 +32,12 @@ def get_provider_info() -> dict:
         "operators": [
             {"integration-name": INTEGRATION, "python-modules": ["portone_provider.operators.portone"]},
         ],
+        "sensors": [
+            {"integration-name": INTEGRATION, "python-modules": ["portone_provider.sensors.portone"]},
+        ],
+        "triggers": [
+            {"integration-name": INTEGRATION, "python-modules": ["portone_provider.triggers.portone"]},
+        ],
         "connection-types": [
             {
                 "connection-type": "portone",

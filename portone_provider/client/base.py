@@ -12,6 +12,7 @@ from urllib.parse import quote, urlsplit
 import requests
 from requests.adapters import HTTPAdapter
 
+from portone_provider.client.operations import operation
 from portone_provider.client.retry import RETRYABLE_STATUSES, RetryPolicy, parse_retry_after
 from portone_provider.client.tokens import TokenCache
 from portone_provider.exceptions import (
@@ -163,6 +164,7 @@ class BaseClient:
     def __exit__(self, *exc_info) -> None:
         self.close()
 
+    @operation("getToken", "POST", "/users/getToken", implicit=("imp_key", "imp_secret"))
     def get_access_token(self) -> str:
         """Return a valid access token, calling getToken only when the cached one is near expiry."""
         return self._tokens.get()

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from portone_provider.client.base import quote_segment
+from portone_provider.client.operations import operation
 from portone_provider.client.validation import (
     LIST_STATUSES,
     PAYMENT_STATUSES,
@@ -58,6 +59,7 @@ class PageInfo:
 class PaymentsMixin:
     """Payment look-up and list calls of :class:`~portone_provider.client.PortOneClient`."""
 
+    @operation("getPaymentByImpUid", "GET", "/payments/{imp_uid}")
     def get_payment(self, imp_uid: str) -> dict:
         """Return one payment by its PortOne id (``GET /payments/{imp_uid}``).
 
@@ -66,6 +68,9 @@ class PaymentsMixin:
         imp_uid = require_id("imp_uid", imp_uid)
         return self.request("GET", f"/payments/{quote_segment(imp_uid)}")
 
+    @operation(
+        "getPaymentListByImpUid", "GET", "/payments", params={"imp_uids": "imp_uid[]", "merchant_uids": "merchant_uid[]"}
+    )
     def get_payments(self, imp_uids: Iterable[str] = (), merchant_uids: Iterable[str] = ()) -> list[dict]:
         """Return the payments for many ids, 100 ids a request (``GET /payments``).
 
@@ -82,6 +87,9 @@ class PaymentsMixin:
             )
         return lookup.payments
 
+    @operation(
+        "getPaymentListByImpUid", "GET", "/payments", params={"imp_uids": "imp_uid[]", "merchant_uids": "merchant_uid[]"}
+    )
     def lookup_payments(self, imp_uids: Iterable[str] = (), merchant_uids: Iterable[str] = ()) -> PaymentLookup:
         """Look up many payments and report the ids PortOne does not know.
 
@@ -114,6 +122,12 @@ class PaymentsMixin:
         payments = envelope.get("response") or []
         return [payment for payment in payments if isinstance(payment, dict)]
 
+    @operation(
+        "getPaymentByMerchantUid",
+        "GET",
+        "/payments/find/{merchant_uid}/{payment_status}",
+        params={"status": "payment_status"},
+    )
     def find_payment(self, merchant_uid: str, status: str | None = None, *, sorting: str | None = None) -> dict:
         """Return the payment for a merchant's order id (``GET /payments/find/...``).
 
@@ -130,6 +144,14 @@ class PaymentsMixin:
         params = {"sorting": require_choice("sorting", sorting, SORTINGS)} if sorting is not None else None
         return self.request("GET", path, params=params)
 
+    @operation(
+        "getPaymentsByStatus",
+        "GET",
+        "/payments/status/{payment_status}",
+        params={"status": "payment_status", "since": "from", "until": "to", "page_size": "limit"},
+        implicit=("page",),
+        local=("on_page",),
+    )
     def iter_payments(
         self,
         status: str,

@@ -24,6 +24,10 @@ from urllib.parse import parse_qs, urlsplit
 from .api import register_api_routes
 from .api_cancel import register_cancel_routes
 from .api_cvs import register_cvs_routes
+from .api_prepare import register_prepare_routes
+from .api_receipts import register_receipt_routes
+from .api_subscribe import register_subscribe_routes
+from .api_vbanks import register_vbank_routes
 from .clock import EmulatorClock
 from .control import CONTROL_PREFIX, register_control_routes
 from .dataset import generate_bulk_paid, generate_demo_payments, load_payments
@@ -122,6 +126,10 @@ class EmulatorServer:
         register_control_routes(self.control_router)
         register_cancel_routes(self.api_router, self.control_router)
         register_cvs_routes(self.api_router, self.control_router)
+        register_vbank_routes(self.api_router, self.control_router)
+        register_prepare_routes(self.api_router, self.control_router)
+        register_subscribe_routes(self.api_router, self.control_router)
+        register_receipt_routes(self.api_router, self.control_router)
 
         self.store.load(self._initial_payments())
 

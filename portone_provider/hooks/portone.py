@@ -81,6 +81,17 @@ def client_settings(connection: Connection, extras: dict[str, Any]) -> dict[str,
     task logs before the first request. Both plain extras (``tier_code``) and the
     prefixed form older UIs write (``extra__portone__tier_code``) are read.
     """
+    settings = connection_settings(connection, extras)
+    mask_secret(settings["api_secret"])
+    return settings
+
+
+def connection_settings(connection: Connection, extras: dict[str, Any]) -> dict[str, Any]:
+    """Check a Connection and return client keyword arguments, without masking the secret.
+
+    Callers register ``api_secret`` with the secrets masker themselves: the hook with
+    ``mask_secret``, a trigger on the triggerer's event loop with ``amask_secret``.
+    """
     conn_id = connection.conn_id
     api_key = connection.login
     api_secret = connection.password
@@ -94,7 +105,6 @@ def client_settings(connection: Connection, extras: dict[str, Any]) -> dict[str,
             f"Missing API secret in Connection {conn_id!r}: set its Password field (labelled "
             "'API secret') to the PortOne REST API secret."
         )
-    mask_secret(api_secret)
 
     return {
         "api_key": api_key,
