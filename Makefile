@@ -35,8 +35,55 @@ test: install
 test-fast: install
 	$(BIN)/python -m pytest -q -m "not dag" $(PYTEST_ARGS)
 
+# Browser test of the PortOne connection form in Airflow's own UI (tests/ui). It needs
+# Debian's chromium, fonts-nanum for the Korean help texts, and Playwright for Python.
+# Playwright only drives that Chromium, so `playwright install` is never run.
+PLAYWRIGHT_VERSION := 1.65.3
+CHROMIUM := /usr/bin/chromium
+APT_GET := $(if $(filter 0,$(shell id -u)),,sudo )env DEBIAN_FRONTEND=noninteractive apt-get
+
+.PHONY: ui-test
+ui-test: install
+	@if [ ! -x $(CHROMIUM) ] || ! dpkg -s fonts-nanum >/dev/null 2>&1; then \
+		echo "Installing Debian's chromium and fonts-nanum"; \
+		$(APT_GET) update -qq && $(APT_GET) install -y -qq chromium fonts-nanum; \
+	fi
+	$(BIN)/python -m pip install --quiet $(if $(wildcard $(CONSTRAINTS)),-c $(CONSTRAINTS)) 'playwright==$(PLAYWRIGHT_VERSION)'
+	PORTONE_UI_TEST=1 $(BIN)/python -m pytest -q tests/ui $(PYTEST_ARGS)
+
+# The example DAGs on a multi-process Airflow (tests/stack, about 2-3 minutes): API
+# server, scheduler, DAG processor, triggerer and two Celery workers, with PostgreSQL
+# and Redis from Debian's packages (installed by scripts/stack_test.sh when missing),
+# all on 127.0.0.1. The Celery provider and the database drivers are pinned here and
+# installed under Airflow's own pins.
+STACK_PACKAGES := apache-airflow-providers-celery==3.26.0 celery==5.6.3 kombu==5.6.2 \
+	billiard==4.3.2 vine==5.1.0 amqp==5.4.2 redis==6.4.0 click-didyoumean==0.3.1 \
+	click-plugins==1.1.1.2 click-repl==0.4.1 flower==2.2.0 tornado==6.6.1 \
+	prometheus-client==0.26.0 prompt-toolkit==3.0.53 wcwidth==0.9.4 humanize==4.17.0 \
+	pytz==2026.6 tzlocal==5.4.5 psycopg2-binary==2.9.13 asyncpg==0.32.0
+
+.PHONY: stack-test
+stack-test: install
+	$(BIN)/python -m pip install --quiet $(if $(wildcard $(CONSTRAINTS)),-c $(CONSTRAINTS)) $(STACK_PACKAGES)
+	PYTHON=$(BIN)/python bash scripts/stack_test.sh $(PYTEST_ARGS)
+
 emulator: install
 	$(BIN)/portone-emulator --verbose
+
+# Benchmarks against a raw requests loop and the PyPI clients iamporter and
+# iamport-rest-client; rewrites BENCHMARKS.md (about 12 minutes on 2 cores). The peers
+# live in their own venv, never in the package's dependencies.
+BENCH_VENV := .bench-venv
+BENCH_STAMP := $(BENCH_VENV)/.installed
+
+.PHONY: bench
+bench: install $(BENCH_STAMP)
+	$(BIN)/python -m benchmarks --peers-python $(BENCH_VENV)/bin/python --output BENCHMARKS.md
+
+$(BENCH_STAMP): benchmarks/requirements-peers.txt
+	$(PYTHON) -m venv $(BENCH_VENV)
+	$(BENCH_VENV)/bin/python -m pip install --quiet -r benchmarks/requirements-peers.txt
+	touch $(BENCH_STAMP)
 
 # Rewrite the pinned versions from the current .venv (after changing dependencies).
 lock: install
