@@ -97,6 +97,7 @@ class Demo:
                     {"conn_type": "portone", "login": API_KEY, "password": API_SECRET, "host": self.url}
                 ),
                 "PORTONE_EXPORT_DIR": str(self.exports),
+                "PORTONE_REFUND_RETRY_DELAY_SECONDS": "1",
             }
         )
         return env
@@ -162,18 +163,112 @@ def check_settlement(demo: Demo) -> bool:
     return matched
 
 
+def check_barcode_cleanup(demo: Demo) -> bool:
+    """Compare revoked counts with the unpaid barcodes past due in the demo data set."""
+    from portone_provider.emulator.dataset import generate_demo_payments
+
+    reference = int(_parse_iso(CLEANUP_DATE))
+    expected = sorted(
+        payment["imp_uid"]
+        for payment in generate_demo_payments()
+        if payment["pay_method"] == "cvs"
+        and payment["status"] == "ready"
+        and reference - 30 * 86400 <= payment["started_at"] < reference
+        and payment["vbank_date"] < reference
+    )
+    listing = demo.xcom("portone_nightly_barcode_cleanup", "revoke_barcodes")
+    report = demo.xcom("portone_nightly_barcode_cleanup", "report")
+    revoked = sorted(listing["revoked_imp_uids"])
+    still_ready = [
+        imp_uid for imp_uid in revoked if demo.control("GET", f"/_emulator/payments/{imp_uid}")["status"] != "cancelled"
+    ]
+
+    print(f"Cleanup at {listing['reference']}: listed {listing['listed']} unpaid barcodes past due")
+    print(f"  revoked {report['revoked']}, already revoked {report['already_revoked']}, "
+          f"skipped as paid {report['skipped_paid']}, failed {report['failed']}")
+    print(f"  expected from the demo data set: {len(expected)} barcodes to revoke")
+    matched = revoked == expected and report["failed"] == 0 and not still_ready
+    print("Barcode cleanup matches the emulator's data set." if matched else "Barcode cleanup does NOT match.")
+    return matched
+
+
+def check_refund_batch(demo: Demo) -> bool:
+    """Compare the refund report with the cancels the emulator recorded during the demo."""
+    summary = demo.xcom("portone_refund_batch", "write_report")
+    report = json.loads(Path(summary["path"]).read_text(encoding="utf-8"))
+
+    recorded: dict[str, float] = {}
+    for row in report["refunds"]:
+        payment = demo.control("GET", f"/_emulator/payments/{row['imp_uid']}")
+        for entry in payment["cancel_history"]:
+            if entry["cancellation_id"] in row["cancellation_ids"]:
+                currency = payment["currency"]
+                recorded[currency] = round(recorded.get(currency, 0) + entry["amount"], 2)
+
+    print(f"Refund report {summary['path']}")
+    for row in report["refunds"]:
+        print(f"  {row['imp_uid']:<18} {row['outcome']:<8} {row['cancelled_amount']:>9} {row['currency']:<4} "
+              f"remaining {row['remaining']:>9}  status {row['status']}")
+    print(f"  counts {summary['counts']}, refunded {summary['refunded_totals']}")
+    print(f"  refunds recorded by the emulator: {recorded}")
+    totals = {currency: float(amount) for currency, amount in summary["refunded_totals"].items()}
+    matched = totals == recorded and summary["counts"].get("failed", 0) == 0
+    print("Refund report matches the emulator's records." if matched else "Refund report does NOT match.")
+    return matched
+
+
+def check_issue_and_wait(demo: Demo) -> bool:
+    """Show the barcode the DAG issued, its deferred wait, and how it ended."""
+    issued = demo.xcom("portone_issue_barcode_and_wait", "issue_barcode")
+    revoked = demo.xcom("portone_issue_barcode_and_wait", "revoke_unpaid_barcode")
+    stored = demo.control("GET", f"/_emulator/payments/{issued['imp_uid']}")
+    log_text = (DEMO_DIR / "portone_issue_barcode_and_wait.log").read_text(encoding="utf-8")
+
+    deferred = "DEFERRED" in log_text.upper()
+    print(f"Issued barcode {issued['barcode']} ({issued['imp_uid']}) for {issued['amount']} KRW, "
+          f"due {issued.get('expired_at_kst')}")
+    print(f"  sensor deferred while waiting: {'yes' if deferred else 'no'}")
+    print(f"  nobody paid, so after the timeout the barcode was {revoked['outcome'] if revoked else 'not revoked'}; "
+          f"emulator status now {stored['status']}")
+    matched = deferred and revoked is not None and stored["status"] == "cancelled"
+    print("Issue-and-wait ended as expected." if matched else "Issue-and-wait did NOT end as expected.")
+    return matched
+
+
 def _parse_iso(text: str) -> float:
     from datetime import datetime
 
     return datetime.fromisoformat(text).timestamp()
 
 
+CLEANUP_DATE = "2026-11-05T03:00:00+09:00"
+
+# The settlement reads the untouched demo data, so it runs first; the others change it.
 STEPS = [
     DemoStep(
         title="Daily settlement of 2026-11-02 (KST), run at 01:00 the next day",
         dag_id="portone_daily_settlement",
         logical_date="2026-11-03T01:00:00+09:00",
         check=check_settlement,
+    ),
+    DemoStep(
+        title="Nightly cleanup of unpaid barcodes past due, run at 03:00 KST on 2026-11-05",
+        dag_id="portone_nightly_barcode_cleanup",
+        logical_date=CLEANUP_DATE,
+        check=check_barcode_cleanup,
+    ),
+    DemoStep(
+        title="Refund batch from the DAG run's conf (its default: four demo payments)",
+        dag_id="portone_refund_batch",
+        logical_date="2026-12-01T10:00:00+09:00",
+        check=check_refund_batch,
+    ),
+    DemoStep(
+        title="Issue a barcode, wait for payment deferred, revoke it when nobody pays",
+        dag_id="portone_issue_barcode_and_wait",
+        logical_date="2026-12-01T10:00:00+09:00",
+        check=check_issue_and_wait,
+        conf={"merchant_uid": "demo_cvs_wait_0001", "amount": 15000, "wait_minutes": 0.1, "poke_seconds": 1},
     ),
 ]
 
