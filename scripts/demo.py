@@ -288,7 +288,7 @@ def main() -> int:
     print("\nDemo results:")
     for title, ok in results:
         print(f"  {'ok  ' if ok else 'FAIL'} {title}")
-    print(f"Task logs: {demo.home / 'logs'}; export files: {demo.exports}")
+    print(f"Each DAG run's output: {DEMO_DIR}/<dag_id>.log; export files: {demo.exports}")
     return 0 if results and all(ok for _, ok in results) else 1
 
 

@@ -13,6 +13,7 @@ import requests
 from requests.adapters import HTTPAdapter
 
 from portone_provider.client.operations import operation
+from portone_provider.client.ratelimit import PAYMENT_CALLS_PER_SECOND, TokenBucket
 from portone_provider.client.retry import RETRYABLE_STATUSES, RetryPolicy, parse_retry_after
 from portone_provider.client.tokens import TokenCache
 from portone_provider.exceptions import (
@@ -101,6 +102,8 @@ class BaseClient:
     :param retry: retry policy for idempotent calls.
     :param on_new_token: called with every new access token (the hook registers it
         with Airflow's secrets masker).
+    :param payment_rate_limit: calls a second for billing-key payments and schedules
+        (default 50, PortOne's recommended ceiling), or ``None`` for no client-side limit.
     """
 
     def __init__(
@@ -115,6 +118,7 @@ class BaseClient:
         retry: RetryPolicy | None = None,
         on_new_token: Callable[[str], None] | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        payment_rate_limit: float | None = PAYMENT_CALLS_PER_SECOND,
     ) -> None:
         if not isinstance(api_key, str) or not api_key.strip():
             raise PortOneConfigurationError(
@@ -141,6 +145,7 @@ class BaseClient:
         self._sleep = sleep
         self._session = session or self._new_session()
         self._tokens = TokenCache(self._fetch_token, on_new_token=on_new_token)
+        self.payment_rate_limiter = TokenBucket(payment_rate_limit) if payment_rate_limit is not None else None
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(base_url={self.base_url!r}, tier_code={self.tier_code!r})"

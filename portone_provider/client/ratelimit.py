@@ -11,7 +11,6 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from typing import Any
 
 from portone_provider.exceptions import PortOneConfigurationError
 
@@ -76,16 +75,13 @@ class TokenBucket:
 
 
 class PaymentRateLimitMixin:
-    """Gives :class:`~portone_provider.client.PortOneClient` one payment token bucket.
+    """Waits for the client's payment token bucket before billing-key payments and schedules.
 
-    Adds the constructor argument ``payment_rate_limit``: calls a second for
-    billing-key payments and schedules (default 50, PortOne's recommended ceiling),
-    or ``None`` to send them without a client-side limit.
+    The bucket is ``payment_rate_limiter``, made by
+    :class:`~portone_provider.client.base.BaseClient` from its ``payment_rate_limit``.
     """
 
-    def __init__(self, *args: Any, payment_rate_limit: float | None = PAYMENT_CALLS_PER_SECOND, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.payment_rate_limiter = TokenBucket(payment_rate_limit) if payment_rate_limit is not None else None
+    payment_rate_limiter: TokenBucket | None
 
     def _wait_for_payment_slot(self) -> None:
         limiter = self.payment_rate_limiter

@@ -246,7 +246,6 @@ def test_triggers_share_one_token(shop):
 
     assert [event.payload["status"] for event in events] == ["success"] * 200
     assert shop.stats["token_requests"] == 1
-    assert shop.stats["connections"] <= 100
 
 
 def test_client_closed_after_last_trigger(shop):
