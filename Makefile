@@ -51,7 +51,7 @@ ui-test: install
 	$(BIN)/python -m pip install --quiet $(if $(wildcard $(CONSTRAINTS)),-c $(CONSTRAINTS)) 'playwright==$(PLAYWRIGHT_VERSION)'
 	PORTONE_UI_TEST=1 $(BIN)/python -m pytest -q tests/ui $(PYTEST_ARGS)
 
-# The example DAGs on a multi-process Airflow (tests/stack, about 2-3 minutes): API
+# The example DAGs on a multi-process Airflow (tests/stack, about 2 minutes): API
 # server, scheduler, DAG processor, triggerer and two Celery workers, with PostgreSQL
 # and Redis from Debian's packages (installed by scripts/stack_test.sh when missing),
 # all on 127.0.0.1. The Celery provider and the database drivers are pinned here and
