@@ -35,6 +35,12 @@ test: install
 test-fast: install
 	$(BIN)/python -m pytest -q -m "not dag" $(PYTEST_ARGS)
 
+# Fault matrix, bad input, secret scan, concurrency and a long export under faults
+# (tests/reliability, about a minute on 2 cores). docs/reliability.md lists what it checks.
+.PHONY: reliability
+reliability: install
+	$(BIN)/python -m pytest -q tests/reliability
+
 # Browser test of the PortOne connection form in Airflow's own UI (tests/ui). It needs
 # Debian's chromium, fonts-nanum for the Korean help texts, and Playwright for Python.
 # Playwright only drives that Chromium, so `playwright install` is never run.
@@ -71,8 +77,9 @@ emulator: install
 	$(BIN)/portone-emulator --verbose
 
 # Benchmarks against a raw requests loop and the PyPI clients iamporter and
-# iamport-rest-client; rewrites BENCHMARKS.md (about 12 minutes on 2 cores). The peers
-# live in their own venv, never in the package's dependencies.
+# iamport-rest-client; rewrites BENCHMARKS.md. One run took 11 minutes on a 2-core
+# machine with little other load. The peers live in their own venv, never in the
+# package's dependencies.
 BENCH_VENV := .bench-venv
 BENCH_STAMP := $(BENCH_VENV)/.installed
 

@@ -117,3 +117,11 @@ class PortOneServerError(PortOneApiError):
 
 class PortOneInvalidResponseError(PortOneApiError):
     """The response body is not PortOne's JSON envelope (for example an HTML error page)."""
+
+
+class PortOneOutcomeUnknownError(PortOneError):
+    """An earlier request that issues something got no answer and may still be applied.
+
+    Raised instead of sending the request again, so a retry later looks PortOne up once
+    more. Airflow retries the task as for any other error.
+    """

@@ -32,6 +32,7 @@ from .clock import EmulatorClock
 from .control import CONTROL_PREFIX, register_control_routes
 from .dataset import generate_bulk_paid, generate_demo_payments, load_payments
 from .faults import FaultRegistry, FaultRule
+from .recorder import RequestRecorder
 from .routing import ApiError, Request, Response, RouteMatch, Router, error_envelope, json_response
 from .stats import EmulatorStats
 from .store import PaymentStore
@@ -120,6 +121,8 @@ class EmulatorServer:
         self.tokens = TokenRegistry(self.clock, api_key, api_secret)
         self.faults = FaultRegistry(fault_seed)
         self.stats = EmulatorStats()
+        # Off until a test calls recorder.start().
+        self.recorder = RequestRecorder()
         self.api_router = Router()
         self.control_router = Router()
         register_api_routes(self.api_router)
@@ -383,6 +386,7 @@ class _RequestHandler(BaseHTTPRequestHandler):
         method, path = request.method, request.path
         match = emulator.api_router.resolve(method, path)
         self._count(match, request)
+        emulator.recorder.record(method, self.path, self.headers, request.body)
 
         fault = emulator.faults.match(method, path)
         if fault is not None:

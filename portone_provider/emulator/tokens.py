@@ -36,6 +36,7 @@ class TokenRegistry:
         self._lock = threading.Lock()
         self._current: IssuedToken | None = None
         self._issued_count = 0
+        self._issued: list[str] = []
 
     @property
     def api_key(self) -> str:
@@ -46,6 +47,14 @@ class TokenRegistry:
         """Number of distinct tokens issued since the last clear()."""
         with self._lock:
             return self._issued_count
+
+    def issued_tokens(self) -> tuple[str, ...]:
+        """Return every token value issued since the last clear(), oldest first.
+
+        Tests search logs, files and recorded requests for these values.
+        """
+        with self._lock:
+            return tuple(self._issued)
 
     def check_credentials(self, api_key: str, api_secret: str) -> bool:
         """Return whether the key and secret match, comparing in constant time."""
@@ -65,6 +74,7 @@ class TokenRegistry:
                 current = IssuedToken(secrets.token_hex(20), now + TOKEN_LIFETIME_SECONDS)
                 self._current = current
                 self._issued_count += 1
+                self._issued.append(current.access_token)
             elif current.expired_at - now < EXTENSION_THRESHOLD_SECONDS:
                 current.expired_at += EXTENSION_SECONDS
             return {"access_token": current.access_token, "expired_at": current.expired_at, "now": now}
@@ -97,3 +107,4 @@ class TokenRegistry:
         with self._lock:
             self._current = None
             self._issued_count = 0
+            self._issued.clear()

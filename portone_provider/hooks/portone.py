@@ -9,7 +9,7 @@ from airflow.sdk import BaseHook
 from airflow.sdk.log import mask_secret
 
 from portone_provider.client import DEFAULT_BASE_URL, DEFAULT_TIMEOUT, PortOneClient
-from portone_provider.client.base import is_loopback_host
+from portone_provider.client.base import check_base_url, is_loopback_host
 from portone_provider.exceptions import PortOneConfigurationError, PortOneError
 
 if TYPE_CHECKING:
@@ -109,10 +109,20 @@ def connection_settings(connection: Connection, extras: dict[str, Any]) -> dict[
     return {
         "api_key": api_key,
         "api_secret": api_secret,
-        "base_url": base_url_from_connection(connection),
+        "base_url": _checked_base_url(connection),
         "tier_code": _extra_text(extras, "tier_code"),
         "timeout": _extra_timeout(extras, conn_id),
     }
+
+
+def _checked_base_url(connection: Connection) -> str:
+    # The client's own message names base_url, a word the Connection form never shows.
+    try:
+        return check_base_url(base_url_from_connection(connection))
+    except PortOneConfigurationError as error:
+        raise PortOneConfigurationError(
+            f"Invalid Host in Connection {connection.conn_id!r}, the PortOne base URL: {error}"
+        ) from None
 
 
 def base_url_from_connection(connection: Connection) -> str:

@@ -27,6 +27,7 @@ from portone_provider.exceptions import (
     PortOneError,
     PortOneInvalidResponseError,
     PortOneNotFoundError,
+    PortOneOutcomeUnknownError,
     PortOneTransportError,
     PortOneValidationError,
 )
@@ -41,6 +42,11 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 KST = ZoneInfo("Asia/Seoul")
+
+#: How long after an unanswered ``POST /cvs`` a retry waits before it may issue again.
+#: PortOne can apply a request after the client gave up on it; within this time a retry
+#: that finds no barcode cannot tell "never arrived" from "still being applied".
+DEFAULT_REISSUE_AFTER = timedelta(minutes=5)
 
 #: Accepted values of ``if_paid``: the end of a revoke task whose barcode was paid meanwhile.
 IF_PAID_CHOICES = ("fail", "skip")
@@ -85,6 +91,11 @@ def barcode_summary(payment: dict) -> dict[str, Any]:
         "paid_at": payment.get("paid_at") or None,
         "cancelled_at": payment.get("cancelled_at") or None,
     }
+
+
+def current_time() -> float:
+    """Return the current UNIX time; tests replace it to stand for a later retry."""
+    return time.time()
 
 
 def _kst_text(timestamp: int | None) -> str | None:
@@ -269,6 +280,11 @@ class PortOneIssueBarcodeOperator(BaseOperator):
     operator never gives one order two live barcodes. An unpaid barcode of the same
     order for another amount fails the task: revoke it first, or use a new ``merchant_uid``.
 
+    When an earlier try sent the request and got no answer, and the order still has no
+    barcode, a retry issues again only once ``reissue_after`` has passed since that
+    request. Sooner, it raises :class:`~portone_provider.exceptions.PortOneOutcomeUnknownError`
+    and the next retry looks again, so set ``retry_delay`` to at least ``reissue_after``.
+
     Every argument is checked before any HTTP request. The task returns
     :func:`barcode_summary` of the payment plus ``outcome``: ``issued`` or ``reused``.
 
@@ -288,6 +304,8 @@ class PortOneIssueBarcodeOperator(BaseOperator):
     :param notice_url: http(s) URLs notified on payment, or one URL as a string. (templated)
     :param custom_data: a dict sent as a JSON string, or a string. (templated)
     :param portone_conn_id: Connection of type ``portone``.
+    :param reissue_after: how long after an unanswered request a retry may issue again:
+        a timedelta, or seconds. Default 5 minutes.
     """
 
     template_fields: Sequence[str] = ("merchant_uid", "amount", *ISSUE_FIELDS)
@@ -311,9 +329,17 @@ class PortOneIssueBarcodeOperator(BaseOperator):
         notice_url: Any = None,
         custom_data: Any = None,
         portone_conn_id: str = PortOneHook.default_conn_name,
+        reissue_after: timedelta | float = DEFAULT_REISSUE_AFTER,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
+        if isinstance(reissue_after, (int, float)) and not isinstance(reissue_after, bool):
+            reissue_after = timedelta(seconds=reissue_after)
+        if not isinstance(reissue_after, timedelta) or reissue_after < timedelta(0):
+            raise PortOneValidationError(
+                f"Invalid reissue_after {reissue_after!r}: expected a timedelta or seconds, zero or more."
+            )
+        self.reissue_after = reissue_after
         self.merchant_uid = merchant_uid
         self.amount = amount
         self.barcode = barcode
@@ -357,6 +383,7 @@ class PortOneIssueBarcodeOperator(BaseOperator):
             return {**barcode_summary(existing), "outcome": "reused"}
 
         if intent:
+            self._check_reissue_allowed(intent, merchant_uid)
             self.log.info("The earlier try's request left no barcode for order %s at PortOne, so issuing now", merchant_uid)
         intents.set("issue", {"merchant_uid": merchant_uid, "amount": body["amount"], "sent_at": int(time.time())})
         try:
@@ -380,6 +407,22 @@ class PortOneIssueBarcodeOperator(BaseOperator):
             summary["expired_at_kst"],
         )
         return summary
+
+    def _check_reissue_allowed(self, intent: dict, merchant_uid: str) -> None:
+        """Raise while an earlier try's unanswered request may still be applied by PortOne."""
+        sent_at = intent.get("sent_at")
+        if not isinstance(sent_at, (int, float)):
+            return
+
+        waited = current_time() - sent_at
+        if waited >= self.reissue_after.total_seconds():
+            return
+        raise PortOneOutcomeUnknownError(
+            f"The earlier try sent POST /cvs for order {merchant_uid} {waited:.0f} s ago and got no answer, "
+            f"and PortOne shows no barcode for it yet. PortOne may still apply that request, so nothing is "
+            f"issued until {self.reissue_after.total_seconds():.0f} s have passed since it was sent; the next "
+            "retry looks the order up again. Set retry_delay to at least reissue_after."
+        )
 
     def _find_existing(self, client: PortOneClient, merchant_uid: str, amount: Any, intent: dict | None) -> dict | None:
         """Return a barcode of this order to hand back instead of issuing another, if one exists."""

@@ -10,7 +10,13 @@ import pytest
 import requests
 from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
 
-from portone_provider.exceptions import PortOneApiError, PortOneTransportError, PortOneValidationError
+from portone_provider.exceptions import (
+    PortOneApiError,
+    PortOneOutcomeUnknownError,
+    PortOneTransportError,
+    PortOneValidationError,
+)
+from portone_provider.operators import barcode as barcode_module
 from portone_provider.operators.portone import PortOneIssueBarcodeOperator, PortOneRevokeBarcodeOperator
 from tests.conftest import API_KEY, API_SECRET
 
@@ -100,7 +106,12 @@ def test_issue_retry_after_lost_answer_issues_once(portone_conn):
     assert cvs_posts(portone_conn) == 1
 
 
-def test_issue_retry_after_request_never_arrived(portone_conn):
+def later(monkeypatch, seconds):
+    """Stand for a retry that starts ``seconds`` after now."""
+    monkeypatch.setattr(barcode_module, "current_time", lambda: time.time() + seconds)
+
+
+def test_issue_retry_after_request_never_arrived(portone_conn, monkeypatch):
     store = DictTaskStateStore()
     portone_conn.faults.add({"method": "POST", "path": "^/cvs$", "action": "reset"})
 
@@ -108,13 +119,50 @@ def test_issue_retry_after_request_never_arrived(portone_conn):
         run(issue_operator(), store)
     assert barcodes_of(portone_conn, "order_op_1") == []
 
+    later(monkeypatch, 301)
     summary = run(issue_operator(), store)
 
     assert summary["outcome"] == "issued"
     assert len(barcodes_of(portone_conn, "order_op_1")) == 1
 
 
-def test_issue_server_error_keeps_intent_for_retry(portone_conn):
+def test_immediate_retry_waits_for_unanswered_issue(portone_conn, monkeypatch):
+    store = DictTaskStateStore()
+    portone_conn.faults.add({"method": "POST", "path": "^/cvs$", "action": "reset"})
+    with pytest.raises(PortOneTransportError):
+        run(issue_operator(), store)
+
+    with pytest.raises(PortOneOutcomeUnknownError, match="order_op_1"):
+        run(issue_operator(), store)
+    later(monkeypatch, 200)
+    with pytest.raises(PortOneOutcomeUnknownError):
+        run(issue_operator(), store)
+
+    assert barcodes_of(portone_conn, "order_op_1") == []
+    assert cvs_posts(portone_conn) == 1
+
+
+def test_late_applied_issue_found_by_retry(portone_conn, monkeypatch):
+    # PortOne applies the request after the client gave up; the retry within
+    # reissue_after waits, and the one after it finds the barcode instead of issuing.
+    store = DictTaskStateStore()
+    portone_conn.faults.add({"method": "POST", "path": "^/cvs$", "action": "delay", "delay": 1.0})
+    operator = issue_operator()
+    operator.hook.get_conn().timeout = 0.2
+    with pytest.raises(PortOneTransportError):
+        run(operator, store)
+
+    with pytest.raises(PortOneOutcomeUnknownError):
+        run(issue_operator(), store)
+    time.sleep(1.2)
+    later(monkeypatch, 301)
+    summary = run(issue_operator(), store)
+
+    assert summary["outcome"] == "reused"
+    assert len(barcodes_of(portone_conn, "order_op_1")) == 1
+
+
+def test_issue_server_error_keeps_intent_for_retry(portone_conn, monkeypatch):
     store = DictTaskStateStore()
     portone_conn.faults.add({"method": "POST", "path": "^/cvs$", "action": "status", "status": 503})
 
@@ -122,6 +170,7 @@ def test_issue_server_error_keeps_intent_for_retry(portone_conn):
         run(issue_operator(), store)
     assert store.values["portone_barcode:issue"]["merchant_uid"] == "order_op_1"
 
+    later(monkeypatch, 301)
     summary = run(issue_operator(), store)
 
     assert summary["outcome"] == "issued"
