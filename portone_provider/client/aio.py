@@ -27,18 +27,17 @@ from portone_provider.client.base import (
     _is_retryable,
     _short_reason,
     check_base_url,
+    check_credentials,
+    check_request,
     check_timeout,
+    connection_error,
     quote_segment,
+    timeout_error,
 )
 from portone_provider.client.retry import RetryPolicy
 from portone_provider.client.tokens import DEFAULT_REFRESH_MARGIN, AccessToken, _lifetime_seconds
 from portone_provider.client.validation import PAYMENT_STATUSES, require_choice, require_id
-from portone_provider.exceptions import (
-    PortOneApiError,
-    PortOneConfigurationError,
-    PortOneTimeoutError,
-    PortOneTransportError,
-)
+from portone_provider.exceptions import PortOneApiError
 
 log = logging.getLogger(__name__)
 
@@ -154,27 +153,10 @@ class AsyncPortOneClient:
         on_new_token: TokenCallback | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
-        if not isinstance(api_key, str) or not api_key.strip():
-            raise PortOneConfigurationError(
-                "Missing PortOne API key: set it as the Connection's login (API key) or pass api_key."
-            )
-        if not isinstance(api_secret, str) or not api_secret.strip():
-            raise PortOneConfigurationError(
-                "Missing PortOne API secret: set it as the Connection's password (API secret) "
-                "or pass api_secret."
-            )
-        if tier_code is not None and (not isinstance(tier_code, str) or not tier_code.strip()):
-            raise PortOneConfigurationError(
-                f"Invalid tier_code {tier_code!r}: expected the sub-merchant's tier code as text, "
-                "or leave it unset."
-            )
-
+        self._api_key, self._api_secret, self.tier_code = check_credentials(api_key, api_secret, tier_code)
         self.base_url = check_base_url(base_url)
-        self.tier_code = tier_code.strip() if tier_code else None
         self.timeout = check_timeout(timeout)
         self.retry = retry or RetryPolicy()
-        self._api_key = api_key.strip()
-        self._api_secret = api_secret
         self._http = httpx.AsyncClient(
             timeout=httpx.Timeout(self.timeout),
             headers={"User-Agent": USER_AGENT},
@@ -238,13 +220,7 @@ class AsyncPortOneClient:
         :param idempotent: whether the call may be repeated after a transport error,
             429 or 5xx. Defaults to true for GET and HEAD only.
         """
-        if not isinstance(method, str) or not method.strip():
-            raise PortOneConfigurationError(f"Invalid method {method!r}: expected GET, POST, PUT or DELETE.")
-        if not isinstance(path, str) or not path.startswith("/"):
-            raise PortOneConfigurationError(f"Invalid path {path!r}: expected a path starting with '/'.")
-        method = method.strip().upper()
-        if idempotent is None:
-            idempotent = method in ("GET", "HEAD")
+        method, idempotent = check_request(method, path, idempotent)
         envelope = await self._call(method, path, params=params, json=json, idempotent=idempotent)
         return envelope.get("response")
 
@@ -281,19 +257,9 @@ class AsyncPortOneClient:
             try:
                 response = await self._http.request(method, url, params=params, json=json, headers=headers)
             except httpx.TimeoutException as exc:
-                error: Exception = PortOneTimeoutError(
-                    f"PortOne {method} {path} timed out after {self.timeout:g} s ({type(exc).__name__}). "
-                    "Raise the Connection's timeout extra if PortOne is slow, or retry later.",
-                    method=method,
-                    path=path,
-                )
+                error: Exception = timeout_error(method, path, self.timeout, exc)
             except httpx.TransportError as exc:
-                error = PortOneTransportError(
-                    f"PortOne {method} {path} failed: connection error ({type(exc).__name__}). "
-                    f"Check that {self.base_url} is reachable from this machine.",
-                    method=method,
-                    path=path,
-                )
+                error = connection_error(method, path, self.base_url, exc)
             else:
                 if response.status_code == 401 and authenticated and not token_refreshed:
                     log.info("PortOne rejected the access token for %s %s; fetching a new one", method, path)

@@ -89,6 +89,58 @@ def quote_segment(value: str) -> str:
     return quote(value, safe="")
 
 
+def check_credentials(api_key: Any, api_secret: Any, tier_code: Any) -> tuple[str, str, str | None]:
+    """Return the API key, secret and tier code a client keeps, or raise naming the missing one."""
+    if not isinstance(api_key, str) or not api_key.strip():
+        raise PortOneConfigurationError(
+            "Missing PortOne API key: set it as the Connection's login (API key) or "
+            "pass api_key. It is shown in PortOne's admin console under API Keys."
+        )
+    if not isinstance(api_secret, str) or not api_secret.strip():
+        raise PortOneConfigurationError(
+            "Missing PortOne API secret: set it as the Connection's password (API secret) "
+            "or pass api_secret."
+        )
+    if tier_code is not None and (not isinstance(tier_code, str) or not tier_code.strip()):
+        raise PortOneConfigurationError(
+            f"Invalid tier_code {tier_code!r}: expected the sub-merchant's tier code as text, "
+            "or leave it unset."
+        )
+    return api_key.strip(), api_secret, tier_code.strip() if tier_code else None
+
+
+def check_request(method: Any, path: Any, idempotent: bool | None) -> tuple[str, bool]:
+    """Return the upper-case method and whether the call may be repeated, or raise."""
+    if not isinstance(method, str) or not method.strip():
+        raise PortOneConfigurationError(f"Invalid method {method!r}: expected GET, POST, PUT or DELETE.")
+    if not isinstance(path, str) or not path.startswith("/"):
+        raise PortOneConfigurationError(f"Invalid path {path!r}: expected a path starting with '/'.")
+    method = method.strip().upper()
+    if idempotent is None:
+        idempotent = method in ("GET", "HEAD")
+    return method, idempotent
+
+
+def timeout_error(method: str, path: str, timeout: float, cause: Exception) -> PortOneTimeoutError:
+    """Build the error for a request that got no response within ``timeout`` seconds."""
+    return PortOneTimeoutError(
+        f"PortOne {method} {path} timed out after {timeout:g} s ({type(cause).__name__}). "
+        "Raise the Connection's timeout extra if PortOne is slow, or retry later.",
+        method=method,
+        path=path,
+    )
+
+
+def connection_error(method: str, path: str, base_url: str, cause: Exception) -> PortOneTransportError:
+    """Build the error for a request whose connection failed or was reset."""
+    return PortOneTransportError(
+        f"PortOne {method} {path} failed: connection error ({type(cause).__name__}). "
+        f"Check that {base_url} is reachable from this machine.",
+        method=method,
+        path=path,
+    )
+
+
 class BaseClient:
     """Session, authentication and error handling shared by every PortOne call.
 
@@ -120,28 +172,10 @@ class BaseClient:
         sleep: Callable[[float], None] = time.sleep,
         payment_rate_limit: float | None = PAYMENT_CALLS_PER_SECOND,
     ) -> None:
-        if not isinstance(api_key, str) or not api_key.strip():
-            raise PortOneConfigurationError(
-                "Missing PortOne API key: set it as the Connection's login (API key) or "
-                "pass api_key. It is shown in PortOne's admin console under API Keys."
-            )
-        if not isinstance(api_secret, str) or not api_secret.strip():
-            raise PortOneConfigurationError(
-                "Missing PortOne API secret: set it as the Connection's password (API secret) "
-                "or pass api_secret."
-            )
-        if tier_code is not None and (not isinstance(tier_code, str) or not tier_code.strip()):
-            raise PortOneConfigurationError(
-                f"Invalid tier_code {tier_code!r}: expected the sub-merchant's tier code as text, "
-                "or leave it unset."
-            )
-
+        self._api_key, self._api_secret, self.tier_code = check_credentials(api_key, api_secret, tier_code)
         self.base_url = check_base_url(base_url)
-        self.tier_code = tier_code.strip() if tier_code else None
         self.timeout = check_timeout(timeout)
         self.retry = retry or RetryPolicy()
-        self._api_key = api_key.strip()
-        self._api_secret = api_secret
         self._sleep = sleep
         self._session = session or self._new_session()
         self._tokens = TokenCache(self._fetch_token, on_new_token=on_new_token)
@@ -195,13 +229,7 @@ class BaseClient:
             429 or 5xx. Defaults to true for GET and HEAD only: a call that moves money
             or issues something is never repeated blindly.
         """
-        if not isinstance(method, str) or not method.strip():
-            raise PortOneConfigurationError(f"Invalid method {method!r}: expected GET, POST, PUT or DELETE.")
-        if not isinstance(path, str) or not path.startswith("/"):
-            raise PortOneConfigurationError(f"Invalid path {path!r}: expected a path starting with '/'.")
-        method = method.strip().upper()
-        if idempotent is None:
-            idempotent = method in ("GET", "HEAD")
+        method, idempotent = check_request(method, path, idempotent)
         envelope = self._call(method, path, params=params, json=json, data=data, idempotent=idempotent)
         return envelope.get("response")
 
@@ -243,19 +271,9 @@ class BaseClient:
                     method, url, params=params, json=json, data=data, headers=headers, timeout=self.timeout
                 )
             except requests.Timeout as exc:
-                error: Exception = PortOneTimeoutError(
-                    f"PortOne {method} {path} timed out after {self.timeout:g} s ({type(exc).__name__}). "
-                    "Raise the Connection's timeout extra if PortOne is slow, or retry later.",
-                    method=method,
-                    path=path,
-                )
+                error: Exception = timeout_error(method, path, self.timeout, exc)
             except requests.ConnectionError as exc:
-                error = PortOneTransportError(
-                    f"PortOne {method} {path} failed: connection error ({type(exc).__name__}). "
-                    f"Check that {self.base_url} is reachable from this machine.",
-                    method=method,
-                    path=path,
-                )
+                error = connection_error(method, path, self.base_url, exc)
             else:
                 elapsed = time.monotonic() - started
                 log.debug("PortOne %s %s -> HTTP %s in %.3f s", method, path, response.status_code, elapsed)
