@@ -25,13 +25,15 @@ import os
 from collections.abc import Iterable
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from portone_provider.client import PageInfo, PortOneClient
 from portone_provider.client.validation import PAYMENT_STATUSES, require_aware, require_choice, require_page_size
 from portone_provider.client.windows import to_inclusive_seconds
 from portone_provider.exceptions import PortOneValidationError
 from portone_provider.settlement import SettlementSummary
+
+if TYPE_CHECKING:
+    from portone_provider.client import PageInfo, PortOneClient
 
 log = logging.getLogger(__name__)
 

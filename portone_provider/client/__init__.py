@@ -2,29 +2,14 @@
 
 from __future__ import annotations
 
-from portone_provider.client.base import DEFAULT_BASE_URL, DEFAULT_TIMEOUT, BaseClient
-from portone_provider.client.cancel import CancelMixin
-from portone_provider.client.cvs import CvsMixin
-from portone_provider.client.payments import PageInfo, PaymentLookup, PaymentsMixin
-from portone_provider.client.retry import RetryPolicy
-from portone_provider.client.benepia import BenepiaMixin
-from portone_provider.client.certifications import CertificationsMixin
-from portone_provider.client.codes import CodesMixin
-from portone_provider.client.escrow import EscrowMixin
-from portone_provider.client.kcpquick import KcpQuickMixin
-from portone_provider.client.naver import NaverMixin
-from portone_provider.client.partners import PartnersMixin
-from portone_provider.client.payco import PaycoMixin
-from portone_provider.client.payments_extra import PaymentsExtraMixin
-from portone_provider.client.paymentwall import PaymentwallMixin
-from portone_provider.client.prepare import PrepareMixin
-from portone_provider.client.ratelimit import PaymentRateLimitMixin
-from portone_provider.client.receipts import ReceiptsMixin
-from portone_provider.client.schedules import SchedulesMixin
-from portone_provider.client.subscribe import SubscribeMixin
-from portone_provider.client.tiers import TiersMixin
-from portone_provider.client.users import UsersMixin
-from portone_provider.client.vbanks import VbanksMixin
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from portone_provider.client.urls import DEFAULT_BASE_URL, DEFAULT_TIMEOUT
+    from portone_provider.client.client import PortOneClient
+    from portone_provider.client.payments import PageInfo, PaymentLookup
+    from portone_provider.client.retry import RetryPolicy
 
 __all__ = [
     "DEFAULT_BASE_URL",
@@ -35,38 +20,25 @@ __all__ = [
     "RetryPolicy",
 ]
 
+# Names are loaded on first use, so importing a light submodule such as
+# ``portone_provider.client.validation`` (as DAG files do through the operators)
+# does not load requests and every API area's module.
+_LAZY_NAMES = {
+    "DEFAULT_BASE_URL": "portone_provider.client.urls",
+    "DEFAULT_TIMEOUT": "portone_provider.client.urls",
+    "PageInfo": "portone_provider.client.payments",
+    "PaymentLookup": "portone_provider.client.payments",
+    "PortOneClient": "portone_provider.client.client",
+    "RetryPolicy": "portone_provider.client.retry",
+}
 
-class PortOneClient(
-    PaymentsMixin,
-    CancelMixin,
-    CvsMixin,
-    PaymentsExtraMixin,
-    PrepareMixin,
-    VbanksMixin,
-    ReceiptsMixin,
-    SubscribeMixin,
-    SchedulesMixin,
-    CertificationsMixin,
-    EscrowMixin,
-    NaverMixin,
-    PaycoMixin,
-    KcpQuickMixin,
-    PaymentwallMixin,
-    BenepiaMixin,
-    PartnersMixin,
-    TiersMixin,
-    UsersMixin,
-    CodesMixin,
-    PaymentRateLimitMixin,
-    BaseClient,
-):
-    """Client for the PortOne REST API V1.
 
-    Every call returns the ``response`` member of PortOne's ``{code, message, response}``
-    envelope as plain JSON data. See :class:`~portone_provider.client.base.BaseClient`
-    for the constructor's parameters.
+def __getattr__(name: str) -> Any:
+    module = _LAZY_NAMES.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(import_module(module), name)
 
-    >>> client = PortOneClient("my_api_key", "my_api_secret")  # doctest: +SKIP
-    >>> client.get_payment("imp_123456789012")["status"]  # doctest: +SKIP
-    'paid'
-    """
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

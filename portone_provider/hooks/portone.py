@@ -8,12 +8,21 @@ from typing import TYPE_CHECKING, Any
 from airflow.sdk import BaseHook
 from airflow.sdk.log import mask_secret
 
-from portone_provider.client import DEFAULT_BASE_URL, DEFAULT_TIMEOUT, PortOneClient
-from portone_provider.client.base import check_base_url, is_loopback_host
+from portone_provider.client.urls import DEFAULT_BASE_URL, DEFAULT_TIMEOUT, check_base_url, is_loopback_host
 from portone_provider.exceptions import PortOneConfigurationError, PortOneError
 
 if TYPE_CHECKING:
     from airflow.sdk import Connection
+
+    from portone_provider.client import PortOneClient
+
+
+def _client_class() -> type[PortOneClient]:
+    # Imported on first use: DAG files import the hook through the operators, and the
+    # client with requests and every API area is not needed to parse them.
+    from portone_provider.client import PortOneClient
+
+    return PortOneClient
 
 #: Connection extras the hook reads, with the form labels shown in the Airflow UI.
 CONNECTION_EXTRAS = ("tier_code", "timeout")
@@ -51,7 +60,7 @@ class PortOneHook(BaseHook):
                 if self._client is None:
                     connection = self.get_connection(self.portone_conn_id)
                     settings = client_settings(connection, connection.extra_dejson)
-                    self._client = PortOneClient(**settings, on_new_token=mask_secret)
+                    self._client = _client_class()(**settings, on_new_token=mask_secret)
         return self._client
 
     def test_connection(self) -> tuple[bool, str]:
@@ -65,12 +74,12 @@ class PortOneHook(BaseHook):
 
     def __getattr__(self, name: str) -> Any:
         # Expose the client's public calls on the hook without repeating each signature.
-        if not name.startswith("_") and callable(getattr(PortOneClient, name, None)):
+        if not name.startswith("_") and callable(getattr(_client_class(), name, None)):
             return getattr(self.get_conn(), name)
         raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
     def __dir__(self):
-        client_names = [name for name in dir(PortOneClient) if not name.startswith("_")]
+        client_names = [name for name in dir(_client_class()) if not name.startswith("_")]
         return sorted(set(super().__dir__()) | set(client_names))
 
 

@@ -12,7 +12,6 @@ from airflow.sdk import BaseOperator
 from airflow.sdk.exceptions import AirflowFailException
 from airflow.sdk.log import mask_secret
 
-from portone_provider.client import PortOneClient
 from portone_provider.client.cancel import (
     CancelArguments,
     PortOneCancelPendingError,
@@ -34,6 +33,7 @@ from portone_provider.refunds import (
 )
 
 if TYPE_CHECKING:
+    from portone_provider.client import PortOneClient
     from airflow.sdk import Context
 
 #: Key of the cancel intent in the task's state store. The store is scoped to one task
