@@ -150,9 +150,14 @@ def test_report_renders_every_section():
 def test_guard_blocks_remote_connect(monkeypatch):
     from benchmarks import safety
 
+    # The guard wraps stand-ins, not the real functions: were it to let a call through,
+    # the stand-in raises and nothing leaves this machine.
+    def unreachable(*args, **kwargs):
+        raise AssertionError("the guard let a non-loopback call through")
+
     monkeypatch.setattr(safety, "_installed", False)
-    monkeypatch.setattr(socket, "getaddrinfo", socket.getaddrinfo)
-    monkeypatch.setattr(socket.socket, "connect", socket.socket.connect)
+    monkeypatch.setattr(socket, "getaddrinfo", unreachable)
+    monkeypatch.setattr(socket.socket, "connect", unreachable)
     safety.allow_loopback_only()
 
     with pytest.raises(ConnectionRefusedError, match="api.iamport.kr"):
