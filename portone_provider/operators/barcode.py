@@ -44,8 +44,8 @@ log = logging.getLogger(__name__)
 KST = ZoneInfo("Asia/Seoul")
 
 #: How long after an unanswered ``POST /cvs`` a retry waits before it may issue again.
-#: PortOne can apply a request after the client gave up on it; within this time a retry
-#: that finds no barcode cannot tell "never arrived" from "still being applied".
+#: PortOne can apply a request after the client gave up on it. So within this time, a
+#: retry that finds no barcode cannot tell "never arrived" from "still being applied".
 DEFAULT_REISSUE_AFTER = timedelta(minutes=5)
 
 #: Accepted values of ``if_paid``: the end of a revoke task whose barcode was paid meanwhile.
@@ -418,7 +418,7 @@ class PortOneIssueBarcodeOperator(BaseOperator):
         if waited >= self.reissue_after.total_seconds():
             return
         raise PortOneOutcomeUnknownError(
-            f"The earlier try sent POST /cvs for order {merchant_uid} {waited:.0f} s ago and got no answer, "
+            f"The earlier try sent POST /cvs for order {merchant_uid} {waited:.0f} s ago and got no response, "
             f"and PortOne shows no barcode for it yet. PortOne may still apply that request, so nothing is "
             f"issued until {self.reissue_after.total_seconds():.0f} s have passed since it was sent; the next "
             "retry looks the order up again. Set retry_delay to at least reissue_after."
