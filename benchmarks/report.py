@@ -254,7 +254,8 @@ def render_imports(results: list[ImportResult], verdict: Verdict | None) -> str:
             ratios = [(sdk + extra) / sdk for sdk, extra in zip(result.sdk_seconds, result.target_seconds)]
             ratio = f"{statistics.median(ratios):.3f}"
         sdk = "–" if kind == "bare" else _spread(result.sdk_seconds, 1000, 0)
-        shares = ", ".join(f"{name} {ms:.0f}" for name, ms in list(result.by_package_ms.items())[:5])
+        largest = [(name, ms) for name, ms in result.by_package_ms.items() if ms >= 0.5][:5]
+        shares = ", ".join(f"{name} {ms:.0f}" for name, ms in largest)
         note = ""
         if kind in ("module", "dag") and verdict is not None:
             met = statistics.median(result.target_seconds) * 1000 < MAX_IMPORT_MS
