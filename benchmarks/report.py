@@ -292,6 +292,7 @@ def render(run: BenchRun) -> str:
         "- Request counts come from the emulator's own counters (`GET /_emulator/stats`), reset before each "
         "measurement.",
         "- Peak RSS growth is the process's `ru_maxrss` after the calls minus before them.",
+        "- In B2 every variant hands each payment to the caller's loop, as `iter_payments` does.",
         "- The peer clients run in a separate virtual environment (`.bench-venv`), because "
         "`iamport-rest-client` pins requests 2.26.0. Both take the API root as `imp_url`, so no code is "
         "patched. A guard in every worker rejects connections and name look-ups for any non-loopback host.",

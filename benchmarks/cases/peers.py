@@ -61,7 +61,8 @@ def iamporter_stream_paid(spec: dict) -> dict:
             if not response.is_succeed:
                 raise RuntimeError(f"HTTP {response.status}, code {response.code}: {response.message}")
             listed = response.data["list"]
-            rows += len(listed)
+            for _payment in listed:
+                rows += 1
             page = response.data["next"] if response.data["next"] > page and listed else 0
     return {"rows": rows}
 
@@ -98,7 +99,8 @@ def iamport_rest_stream_paid(spec: dict) -> dict:
         payload = {"page": page, "limit": PAGE_SIZE, "from": spec["since"], "to": spec["until"] - 1, "sorting": "paid"}
         body = client._get(url, payload)
         listed = body["list"]
-        rows += len(listed)
+        for _payment in listed:
+            rows += 1
         page = body["next"] if body["next"] > page and listed else 0
     return {"rows": rows, "note": note}
 
