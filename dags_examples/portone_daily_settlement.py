@@ -3,7 +3,7 @@
 Runs every day at 01:00 Korean time (Asia/Seoul) and exports the previous Korean
 calendar day, 00:00:00 to 24:00:00 KST, to a JSON Lines file: every payment paid or
 refunded that day, one per line. The export task logs counts and KRW totals per pay
-method and PG provider, with sales and refunds apart and netted; ``summarize`` keeps
+method and PG provider, with sales and refunds apart and netted. ``summarize`` keeps
 the figures a downstream report needs.
 
 The run at 01:00 on 2026-11-02 exports 2026-11-01. Run it against the local emulator:

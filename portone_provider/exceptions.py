@@ -120,7 +120,7 @@ class PortOneInvalidResponseError(PortOneApiError):
 
 
 class PortOneOutcomeUnknownError(PortOneError):
-    """An earlier request that issues something got no answer and may still be applied.
+    """An earlier request that issues something got no response and may still be applied.
 
     Raised instead of sending the request again, so a retry later looks PortOne up once
     more. Airflow retries the task as for any other error.

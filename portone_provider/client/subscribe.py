@@ -40,7 +40,7 @@ class SubscribeMixin:
     def get_billing_keys(self, customer_uids: list[str]) -> list[dict]:
         """Return the billing keys of many ``customer_uid`` values (``GET /subscribe/customers``).
 
-        PortOne returns HTTP 207 when only some are found and 404 when none are; both
+        PortOne returns HTTP 207 when only some are found and 404 when none are. Both
         return the keys found, so compare ``customer_uid`` values to spot missing ones.
         """
         ids = require_id_list("customer_uids", customer_uids)

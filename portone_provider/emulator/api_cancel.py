@@ -10,8 +10,8 @@ Semantics, following PortOne's V1 spec and cancel guides:
 - ``checksum`` must equal ``amount - cancel_amount`` when given.
 - Virtual-account payments need refund_holder, refund_bank (2 or 3 digits) and
   refund_account (digits).
-- Business rejections return HTTP 200 with ``code`` 1 and a Korean message, as
-  PortOne's cancel guide says a non-zero code under HTTP 200 is a failed refund.
+- Business rejections return HTTP 200 with ``code`` 1 and a Korean message, because
+  PortOne's cancel guide states that a non-zero code under HTTP 200 is a failed refund.
   Malformed requests (no id, an amount that is not a number) return HTTP 400.
 
 Emulator-only control routes under ``/_emulator/cancels`` hold cancels pending, as

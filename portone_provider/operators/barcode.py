@@ -468,7 +468,7 @@ class PortOneRevokeBarcodeOperator(BaseOperator):
     The barcode is looked up first. An already revoked barcode ends the task in
     success. A barcode a customer paid meanwhile is logged with its payment time and
     stays paid; ``if_paid`` decides whether the task then fails or is skipped. A retry
-    after a lost answer finds the barcode revoked and succeeds, so the operator needs
+    after a lost response finds the barcode revoked and succeeds, so the operator needs
     no intent record.
 
     The task returns :func:`barcode_summary` of the payment plus ``outcome``:

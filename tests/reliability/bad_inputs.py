@@ -63,7 +63,7 @@ class BadInput:
     """One bad input: where it goes in, what is wrong, and what the rejection must state.
 
     :ivar argument: the argument or Connection field the message must name.
-    :ivar fix: a fragment of the message that tells the caller what to do.
+    :ivar fix: a fragment of the message that shows the caller what to do.
     """
 
     key: str

@@ -92,7 +92,7 @@ money-moving task's second try.""",
 - A barcode issue whose response is slower than the timeout may be applied late by
   PortOne. A next try that finds no barcode within `reissue_after` (default 5
   minutes) of the unanswered request raises `PortOneOutcomeUnknownError` and sends
-  nothing; only a try after that may issue again
+  nothing. Only a try after that may issue again
   (`test_immediate_retry_waits_for_unanswered_issue`). The matrix starts the next try
   as Airflow's `retry_delay` would, past `reissue_after`. A cancel needs no such wait:
   its `checksum` makes PortOne reject the stale request (`test_money_races.py`).
